@@ -1,0 +1,79 @@
+"""Text cleanup that needs the whole paper: running headers and footers, hyphens at line ends,
+glyph codes that did not map to characters."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from paperlight.pdf.reader import RawLine, RawPage
+
+CID = re.compile(r"\(cid:\d+\)")
+EDGE_ZONE = 0.09  # share of the page height at top and bottom where running lines live
+PAGE_NUMBER = re.compile(r"^(page\s*)?[ivxlc\d]+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
+WORD_CHARS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+def clean_word(text: str) -> str:
+    """Drop unmapped glyph codes such as ``(cid:12)``; ligatures were split when reading."""
+    return CID.sub("", text) if "(cid:" in text else text
+
+
+def _line_key(line: RawLine) -> str:
+    return re.sub(r"\d+", "#", line.text.lower()).strip()
+
+
+def running_lines(pages: list[RawPage]) -> set[tuple[int, int]]:
+    """(page index, line index) of running headers, footers and page numbers.
+
+    A line near the top or bottom edge is running when the same text (digits ignored) recurs
+    on several pages, or when it is only a page number.
+    """
+    zone_lines: list[tuple[int, int, str]] = []
+    for p, page in enumerate(pages):
+        height = page.info.height
+        for i, line in enumerate(page.lines):
+            _, top, _, bottom = line.box
+            if bottom < height * EDGE_ZONE or top > height * (1 - EDGE_ZONE):
+                zone_lines.append((p, i, _line_key(line)))
+    counts = Counter(key for _, _, key in {(p, 0, key) for p, _, key in zone_lines})
+    needed = max(2, int(0.25 * len(pages)))
+    found = set()
+    for p, i, key in zone_lines:
+        text = pages[p].lines[i].text.strip()
+        if counts[key] >= needed or PAGE_NUMBER.match(text):
+            found.add((p, i))
+    return found
+
+
+def vocabulary(pages: list[RawPage]) -> Counter[str]:
+    """Lower-case words of the paper (hyphenated compounds kept whole), for hyphen repair."""
+    words: Counter[str] = Counter()
+    for page in pages:
+        for line in page.lines:
+            for word in line.words[:-1]:  # a line's last word may be a broken half
+                for token in WORD_CHARS.findall(word.text):
+                    words[token.lower()] += 1
+    return words
+
+
+def joins_across_break(head: str, tail: str, words: Counter[str]) -> str | None:
+    """How a word split at a line end as ``head-`` + ``tail`` is rejoined.
+
+    Returns "" to drop the hyphen (learn-|ing → learning), "-" to keep it (two-|column →
+    two-column), or None when ``head`` does not end with a hyphen.
+    """
+    if len(head) < 2 or not head.endswith("-") or not head[-2].isalpha():
+        return None
+    left = WORD_CHARS.findall(head[:-1])
+    right = WORD_CHARS.findall(tail)
+    if not left or not right:
+        return "-"
+    first, last = left[-1].lower(), right[0].lower()
+    if words[f"{first}-{last}"] > words[first + last]:
+        return "-"
+    if words[first + last] > 0:
+        return ""
+    if len(first) >= 3 and len(last) >= 3 and words[first] and words[last]:
+        return "-"  # two words the paper uses on their own: a compound
+    return "" if tail[:1].islower() else "-"
