@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from paperlight.errors import PdfError
-from paperlight.models import Block, BlockKind, Paper, PageInfo, Word
+from paperlight.models import Block, BlockKind, PageInfo, Paper, Word
 from paperlight.pdf import structure
 from paperlight.pdf.cleanup import clean_word, joins_across_break, running_lines, vocabulary
 from paperlight.pdf.layout import LineGroup, find_columns, reading_order
@@ -88,7 +88,9 @@ def _blocks(pages: list[RawPage]) -> list[Block]:
         for group in reading_order(body, columns):
             groups.append((page.info.number, group, None))
     size = structure.body_size([g for _, g, kind in groups if kind is None])
-    title = structure.find_title([g for page, g, kind in groups if page == 1 and kind is None], size)
+    title = structure.find_title(
+        [g for page, g, kind in groups if page == 1 and kind is None], size
+    )
     blocks: list[Block] = []
     for page_number, group, kind in groups:
         if kind is None:
@@ -111,9 +113,7 @@ def _block(group: LineGroup, kind: BlockKind, page: int, vocab: Counter[str]) ->
             if not token:
                 continue
             last_in_line = word_index == len(line.words) - 1
-            next_line = (
-                group.lines[line_index + 1] if line_index + 1 < len(group.lines) else None
-            )
+            next_line = group.lines[line_index + 1] if line_index + 1 < len(group.lines) else None
             join = None
             if last_in_line and next_line is not None and next_line.words:
                 join = joins_across_break(token, next_line.words[0].text, vocab)
@@ -220,7 +220,9 @@ def _split_reference_entries(blocks: list[Block]) -> list[Block]:
             for part in run[1:]:
                 shift = len(merged.text) + 1
                 merged = Block(
-                    merged.text + " " + part.text, merged.kind, merged.page,
+                    merged.text + " " + part.text,
+                    merged.kind,
+                    merged.page,
                     merged.words + part.words,
                     merged.word_offsets + tuple(o + shift for o in part.word_offsets),
                     merged.section,

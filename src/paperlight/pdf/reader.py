@@ -7,6 +7,7 @@ pdfplumber's convention (displayed page, top-left origin) so that both engines a
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -118,9 +119,7 @@ def read_page(doc: pdfium.PdfDocument, index: int) -> RawPage:
     images = sum(1 for obj in page.get_objects(max_depth=1) if obj.type == raw.FPDF_PAGEOBJ_IMAGE)
     width, height = transform.size
     page.close()
-    info = PageInfo(
-        number=index + 1, width=width, height=height, rotation=transform.rotation
-    )
+    info = PageInfo(number=index + 1, width=width, height=height, rotation=transform.rotation)
     return RawPage(info=info, lines=lines, image_count=images)
 
 
@@ -145,7 +144,10 @@ def _read_lines(textpage: pdfium.PdfTextPage, transform: _Transform) -> list[Raw
     def end_word() -> None:
         nonlocal chars, box
         if chars:
-            words.append(RawWord("".join(chars), (box[0], box[1], box[2], box[3])))
+            text = "".join(chars)
+            if any("\ud800" <= c <= "\udfff" for c in text):
+                text = _join_surrogates(text)
+            words.append(RawWord(text, (box[0], box[1], box[2], box[3])))
         chars, box = [], []
 
     def end_line() -> None:
@@ -194,7 +196,12 @@ def _read_lines(textpage: pdfium.PdfTextPage, transform: _Transform) -> list[Raw
     return lines
 
 
+def _join_surrogates(text: str) -> str:
+    """pdfium gives characters outside the BMP (math italics: 𝑁𝐷𝑉𝐼) as UTF-16 halves; join them
+    and fold the math alphabets to plain letters so that search finds "NDVI"."""
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    return unicodedata.normalize("NFKC", joined)
+
+
 def count_pages(doc: pdfium.PdfDocument) -> int:
     return len(doc)
-
-

@@ -68,9 +68,10 @@ def find_title(first_page: list[LineGroup], body: float) -> LineGroup | None:
 
 
 def _is_heading(group: LineGroup, text: str, words: list[str], body: float) -> bool:
-    if len(group.lines) > 3 or not words or len(words) > 14 or text.endswith((".", ",", ";")):
-        if not (REFERENCES.match(text) or (KNOWN_HEADING.match(text) and len(words) <= 4)):
-            return False
+    long_or_sentence = len(group.lines) > 3 or len(words) > 14 or text.endswith((".", ",", ";"))
+    named = REFERENCES.match(text) or (KNOWN_HEADING.match(text) and len(words) <= 4)
+    if not words or (long_or_sentence and not named):
+        return False
     if not (text[0].isupper() or text[0].isdigit()):
         return False
     styled = group.lines[0].bold or group.lines[0].size > body + 0.8

@@ -1,0 +1,300 @@
+"""The one Qdrant client: collections, upsert, hybrid query, delete. Nothing else talks to Qdrant.
+
+Local mode (a folder) by default; a Qdrant server or cluster by URL with the same code.
+Collections: ``papers`` (metadata, no vectors; a paper's record is written last, so a paper
+without one is an interrupted ingest and is cleaned away), ``passages`` (dense + BM25 sparse
+vectors) and ``sessions`` (turns; see sessions.py). The schema version and the embedding model
+that built the library are kept in a ``meta`` point of ``papers``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from paperlight.config import Settings
+from paperlight.errors import StoreError
+from paperlight.models import Passage, Span
+
+SCHEMA_VERSION = 1
+PAPERS = "papers"
+PASSAGES = "passages"
+SESSIONS = "sessions"
+META_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "paperlight:meta"))
+DENSE = "dense"
+SPARSE = "bm25"
+
+
+class Store:
+    """Thread-safe wrapper of one QdrantClient (local mode allows one client per folder)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.location = settings.qdrant_url or str(settings.qdrant_dir)
+        self.is_server = bool(settings.qdrant_url)
+        self._lock = threading.RLock()
+        try:
+            if settings.qdrant_url:
+                key = settings.qdrant_api_key.get_secret_value() or None
+                self.client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=30)
+                self.client.get_collections()
+            else:
+                settings.qdrant_dir.mkdir(parents=True, exist_ok=True)
+                self.client = QdrantClient(path=str(settings.qdrant_dir))
+        except RuntimeError as error:
+            if "already accessed" in str(error):
+                raise StoreError(
+                    f"The library folder {settings.qdrant_dir} is in use by another paperlight "
+                    "process (the app or a CLI command): close it and try again, or set "
+                    "PAPERLIGHT_QDRANT_URL to a Qdrant server to share one library."
+                ) from error
+            raise StoreError(f"Cannot open the library at {self.location}: {error}") from error
+        except (ResponseHandlingException, UnexpectedResponse, OSError) as error:
+            raise StoreError(
+                f"Cannot reach the Qdrant server at {settings.qdrant_url}: is it running, and is "
+                "PAPERLIGHT_QDRANT_API_KEY right?"
+            ) from error
+
+    def close(self) -> None:
+        with self._lock:
+            self.client.close()
+
+    @contextmanager
+    def _call(self) -> Iterator[QdrantClient]:
+        with self._lock:
+            try:
+                yield self.client
+            except (ResponseHandlingException, UnexpectedResponse) as error:
+                raise StoreError(f"Qdrant at {self.location} failed: {error}") from error
+
+    # --- schema -------------------------------------------------------------------------
+
+    def ensure_schema(self, model_id: str, dim: int) -> None:
+        """Create the collections on first use; refuse a library built with another model."""
+        with self._call() as client:
+            if not client.collection_exists(PAPERS):
+                client.create_collection(PAPERS, vectors_config={})
+            meta = client.retrieve(PAPERS, [META_ID], with_payload=True)
+            if meta:
+                stored = meta[0].payload or {}
+                if stored.get("embedding_model") != model_id or stored.get("dim") != dim:
+                    raise StoreError(
+                        f"This library was indexed with the embedding model "
+                        f"'{stored.get('embedding_model')}', not '{model_id}': switch the "
+                        "embedding settings back, or re-index with `paperlight reindex`."
+                    )
+            else:
+                payload = {"kind": "meta", "schema_version": SCHEMA_VERSION,
+                           "embedding_model": model_id, "dim": dim}  # fmt: skip
+                client.upsert(PAPERS, [qm.PointStruct(id=META_ID, vector={}, payload=payload)])
+            if not client.collection_exists(PASSAGES):
+                client.create_collection(
+                    PASSAGES,
+                    vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
+                    sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+                )
+                if self.is_server:  # local mode scans payloads and has no such indexes
+                    for field in ("paper_id", "kind"):
+                        client.create_payload_index(PASSAGES, field, qm.PayloadSchemaType.KEYWORD)
+            if not client.collection_exists(SESSIONS):
+                client.create_collection(
+                    SESSIONS,
+                    vectors_config=qm.VectorParams(size=dim, distance=qm.Distance.COSINE),
+                )
+
+    def meta(self) -> dict[str, Any]:
+        with self._call() as client:
+            if not client.collection_exists(PAPERS):
+                return {}
+            found = client.retrieve(PAPERS, [META_ID], with_payload=True)
+            return dict(found[0].payload or {}) if found else {}
+
+    def drop_all(self) -> None:
+        """Remove every collection (re-index with another embedding model)."""
+        with self._call() as client:
+            for name in (PASSAGES, PAPERS):
+                if client.collection_exists(name):
+                    client.delete_collection(name)
+
+    # --- papers -------------------------------------------------------------------------
+
+    def paper(self, paper_id: str) -> dict[str, Any] | None:
+        with self._call() as client:
+            found = client.retrieve(PAPERS, [_paper_point(paper_id)], with_payload=True)
+            return dict(found[0].payload or {}) if found else None
+
+    def papers(self) -> list[dict[str, Any]]:
+        with self._call() as client:
+            records, _ = client.scroll(
+                PAPERS,
+                scroll_filter=qm.Filter(must=[_match("kind", "paper")]),
+                limit=100_000,
+                with_payload=True,
+            )
+        return sorted((dict(r.payload or {}) for r in records), key=lambda p: p.get("added", ""))
+
+    def add_paper(self, record: dict[str, Any]) -> None:
+        """Write the paper's record: the last step of an ingest, which makes it visible."""
+        payload = {**record, "kind": "paper"}
+        with self._call() as client:
+            point = qm.PointStruct(id=_paper_point(record["id"]), vector={}, payload=payload)
+            client.upsert(PAPERS, [point])
+
+    def delete_paper(self, paper_id: str) -> None:
+        with self._call() as client:
+            client.delete(PAPERS, [_paper_point(paper_id)])
+            client.delete(PASSAGES, qm.Filter(must=[_match("paper_id", paper_id)]))
+
+    def remove_orphans(self) -> int:
+        """Delete passages of ingests that never finished (no paper record)."""
+        known = {p["id"] for p in self.papers()}
+        with self._call() as client:
+            records, _ = client.scroll(PASSAGES, limit=1_000_000, with_payload=["paper_id"])
+            orphans = {r.payload["paper_id"] for r in records if r.payload} - known
+            for paper_id in orphans:
+                client.delete(PASSAGES, qm.Filter(must=[_match("paper_id", paper_id)]))
+        return len(orphans)
+
+    # --- passages -----------------------------------------------------------------------
+
+    def add_passages(
+        self,
+        passages: Sequence[Passage],
+        dense: np.ndarray,
+        sparse: Sequence[tuple[list[int], list[float]]],
+        batch: int = 256,
+    ) -> None:
+        points = [
+            qm.PointStruct(
+                id=p.id,
+                vector={DENSE: vector.tolist(), SPARSE: qm.SparseVector(indices=i, values=v)},
+                payload=passage_payload(p),
+            )
+            for p, vector, (i, v) in zip(passages, dense, sparse, strict=True)
+        ]
+        with self._call() as client:
+            for start in range(0, len(points), batch):
+                client.upsert(PASSAGES, points[start : start + batch], wait=True)
+
+    def count_passages(self, paper_id: str) -> int:
+        with self._call() as client:
+            flt = qm.Filter(must=[_match("paper_id", paper_id)])
+            return client.count(PASSAGES, count_filter=flt, exact=True).count
+
+    def passages_of(self, paper_id: str) -> list[Passage]:
+        with self._call() as client:
+            records, _ = client.scroll(
+                PASSAGES,
+                scroll_filter=qm.Filter(must=[_match("paper_id", paper_id)]),
+                limit=1_000_000,
+                with_payload=True,
+            )
+        return sorted((payload_passage(r.payload or {}) for r in records), key=lambda p: p.order)
+
+    def hybrid_query(
+        self,
+        dense: np.ndarray,
+        sparse: tuple[list[int], list[float]],
+        paper_ids: Sequence[str],
+        kinds: Sequence[str],
+        limit: int,
+        candidates: int = 50,
+    ) -> list[tuple[Passage, float, float]]:
+        """Passages by reciprocal-rank fusion of dense and BM25 hits: (passage, fused, cosine)."""
+        must = [qm.FieldCondition(key="kind", match=qm.MatchAny(any=list(kinds)))]
+        if paper_ids:
+            must.append(qm.FieldCondition(key="paper_id", match=qm.MatchAny(any=list(paper_ids))))
+        flt = qm.Filter(must=must)
+        indices, values = sparse
+        prefetch = [qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=flt)]
+        if indices:
+            prefetch.append(
+                qm.Prefetch(
+                    query=qm.SparseVector(indices=indices, values=values),
+                    using=SPARSE,
+                    limit=candidates,
+                    filter=flt,
+                )
+            )
+        with self._call() as client:
+            fused = client.query_points(
+                PASSAGES,
+                prefetch=prefetch,
+                query=qm.FusionQuery(fusion=qm.Fusion.RRF),
+                limit=limit,
+                with_payload=True,
+                with_vectors=[DENSE],
+            ).points
+        results = []
+        for point in fused:
+            vector = np.asarray(point.vector[DENSE], dtype=np.float32)  # type: ignore[index]
+            cosine = float(vector @ dense / (np.linalg.norm(vector) * np.linalg.norm(dense) or 1))
+            results.append((payload_passage(point.payload or {}), point.score, cosine))
+        return results
+
+    # --- sessions (points of the sessions collection; sessions.py shapes them) -----------
+
+    def upsert_turn(self, point_id: str, vector: np.ndarray, payload: dict[str, Any]) -> None:
+        with self._call() as client:
+            point = qm.PointStruct(id=point_id, vector=vector.tolist(), payload=payload)
+            client.upsert(SESSIONS, [point], wait=True)
+
+    def turns(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        flt = qm.Filter(must=[_match("session_id", session_id)]) if session_id else None
+        with self._call() as client:
+            records, _ = client.scroll(
+                SESSIONS, scroll_filter=flt, limit=1_000_000, with_payload=True
+            )
+        return [dict(r.payload or {}) for r in records]
+
+    def search_turns(self, vector: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
+        with self._call() as client:
+            hits = client.query_points(
+                SESSIONS, query=vector.tolist(), limit=limit, with_payload=True
+            ).points
+        return [(dict(h.payload or {}), h.score) for h in hits]
+
+    def delete_session(self, session_id: str) -> None:
+        with self._call() as client:
+            client.delete(SESSIONS, qm.Filter(must=[_match("session_id", session_id)]))
+
+
+def _match(key: str, value: str) -> qm.FieldCondition:
+    return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
+
+
+def _paper_point(paper_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"paperlight:paper:{paper_id}"))
+
+
+def passage_payload(passage: Passage) -> dict[str, Any]:
+    """Spans are stored compactly: [start, end, page, x0, top, x1, bottom] per word."""
+    payload = asdict(passage)
+    payload["spans"] = [
+        [s.start, s.end, s.page, *[round(v, 2) for v in s.boxes[0]]] for s in passage.spans
+    ]
+    return payload
+
+
+def payload_passage(payload: dict[str, Any]) -> Passage:
+    spans = tuple(
+        Span(int(s[0]), int(s[1]), int(s[2]), ((s[3], s[4], s[5], s[6]),))
+        for s in payload.get("spans", [])
+    )
+    return Passage(
+        id=payload["id"],
+        paper_id=payload["paper_id"],
+        section=payload.get("section", ""),
+        kind=payload.get("kind", "text"),
+        text=payload["text"],
+        spans=spans,
+        order=int(payload.get("order", 0)),
+    )
