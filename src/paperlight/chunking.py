@@ -17,6 +17,7 @@ MAX_CHARS = 1100
 OWN_PASSAGE = {
     BlockKind.CAPTION: "caption",
     BlockKind.TABLE: "table",
+    BlockKind.FOOTNOTE: "footnote",
     BlockKind.REFERENCE: "reference",
 }
 SKIPPED = {BlockKind.HEADER, BlockKind.FOOTER, BlockKind.HEADING}

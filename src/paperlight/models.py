@@ -21,6 +21,7 @@ class BlockKind(str, Enum):
     TABLE = "table"
     EQUATION = "equation"
     REFERENCE = "reference"
+    FOOTNOTE = "footnote"
     HEADER = "header"
     FOOTER = "footer"
 
@@ -52,6 +53,7 @@ class Block:
     words: tuple[Word, ...]
     word_offsets: tuple[int, ...]
     section: str = ""
+    size: float = 0.0  # font size of its first line
 
     @property
     def box(self) -> Box:

@@ -15,7 +15,7 @@ from paperlight.embedding import Embedder
 from paperlight.models import ScoredPassage
 from paperlight.store import Store
 
-TEXT_KINDS = ("text", "caption", "table")
+TEXT_KINDS = ("text", "caption", "table", "footnote")
 
 
 @dataclass(frozen=True)

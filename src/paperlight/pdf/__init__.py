@@ -75,6 +75,7 @@ def _blocks(pages: list[RawPage]) -> list[Block]:
     running = running_lines(pages)
     words = vocabulary(pages)
     groups: list[tuple[int, LineGroup, BlockKind | None]] = []
+    heights = {page.info.number: page.info.height for page in pages}
     for p, page in enumerate(pages):
         body: list[RawLine] = []
         for i, line in enumerate(page.lines):
@@ -94,7 +95,11 @@ def _blocks(pages: list[RawPage]) -> list[Block]:
     blocks: list[Block] = []
     for page_number, group, kind in groups:
         if kind is None:
-            kind = BlockKind.TITLE if group is title else structure.kind_of(group, size)
+            kind = (
+                BlockKind.TITLE
+                if group is title
+                else structure.kind_of(group, size, heights[page_number])
+            )
         blocks.append(_block(group, kind, page_number, words))
     blocks = structure.assign_sections(_join_continued(blocks, words))
     return _split_reference_entries(blocks)
@@ -127,7 +132,9 @@ def _block(group: LineGroup, kind: BlockKind, page: int, vocab: Counter[str]) ->
             text_parts.append(token)
             length += len(token)
             glue = "" if join is not None else " "
-    return Block("".join(text_parts), kind, page, tuple(out_words), tuple(offsets))
+    return Block(
+        "".join(text_parts), kind, page, tuple(out_words), tuple(offsets), "", group.lines[0].size
+    )
 
 
 def _join_continued(blocks: list[Block], vocab: Counter[str]) -> list[Block]:
@@ -145,7 +152,7 @@ def _join_continued(blocks: list[Block], vocab: Counter[str]) -> list[Block]:
                 block = _concat(block, blocks.pop(side), vocab)
         elif block.kind == BlockKind.PARAGRAPH and len(block.words) >= 8:  # labels stay put
             while _unfinished(block):
-                follower = _continuation(blocks, i)
+                follower = _continuation(blocks, i, block)
                 if follower is None:
                     break
                 block = _concat(block, blocks.pop(follower), vocab)
@@ -173,12 +180,13 @@ def _unfinished(block: Block) -> bool:
     return not block.text.rstrip().endswith((".", ":", "?", "!"))
 
 
-def _continuation(blocks: list[Block], start: int, reach: int = 8) -> int | None:
+def _continuation(blocks: list[Block], start: int, block: Block, reach: int = 8) -> int | None:
     """Index of the paragraph that continues an unfinished one, skipping only floats (captions,
     tables, equations, running lines, figure labels) in between."""
     for j in range(start, min(len(blocks), start + reach)):
         candidate = blocks[j]
-        if candidate.kind == BlockKind.PARAGRAPH and _continues(candidate.text):
+        same_type = abs(candidate.size - block.size) < 0.6
+        if candidate.kind == BlockKind.PARAGRAPH and same_type and _continues(candidate.text):
             return j
         if candidate.kind in (BlockKind.HEADING, BlockKind.TITLE, BlockKind.REFERENCE):
             return None
@@ -194,16 +202,26 @@ def _continues(text: str) -> bool:
 
 def _concat(first: Block, second: Block, vocab: Counter[str]) -> Block:
     join = joins_across_break(first.words[-1].text, second.words[0].text, vocab)
-    head = first.text[:-1] if join == "" else first.text
-    glue = " " if join is None else ""
-    shift = len(head) + len(glue)
+    if join == "":  # the hyphen goes: the first half's word loses it too
+        last = first.words[-1]
+        first = Block(
+            first.text[:-1], first.kind, first.page,
+            (*first.words[:-1], Word(last.text[:-1], last.page, last.box)),
+            first.word_offsets, first.section, first.size,
+        )  # fmt: skip
+    return _joined(first, second, " " if join is None else "")
+
+
+def _joined(first: Block, second: Block, glue: str = " ") -> Block:
+    shift = len(first.text) + len(glue)
     return Block(
-        text=head + glue + second.text,
+        text=first.text + glue + second.text,
         kind=first.kind,
         page=first.page,
         words=first.words + second.words,
         word_offsets=first.word_offsets + tuple(o + shift for o in second.word_offsets),
         section=first.section,
+        size=first.size,
     )
 
 
@@ -218,15 +236,7 @@ def _split_reference_entries(blocks: list[Block]) -> list[Block]:
         if run:
             merged = run[0]
             for part in run[1:]:
-                shift = len(merged.text) + 1
-                merged = Block(
-                    merged.text + " " + part.text,
-                    merged.kind,
-                    merged.page,
-                    merged.words + part.words,
-                    merged.word_offsets + tuple(o + shift for o in part.word_offsets),
-                    merged.section,
-                )
+                merged = _joined(merged, part)
             result.extend(_reference_entries(merged))
             run = []
         if block is not None:
@@ -272,6 +282,7 @@ def _reference_entries(block: Block) -> list[Block]:
                 words=block.words[a:b],
                 word_offsets=tuple(o - begin for o in block.word_offsets[a:b]),
                 section=block.section,
+                size=block.size,
             )
         )
     return entries

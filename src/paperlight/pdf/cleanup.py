@@ -47,13 +47,18 @@ def running_lines(pages: list[RawPage]) -> set[tuple[int, int]]:
 
 
 def vocabulary(pages: list[RawPage]) -> Counter[str]:
-    """Lower-case words of the paper (hyphenated compounds kept whole), for hyphen repair."""
+    """Lower-case words of the paper (hyphenated compounds kept whole), for hyphen repair.
+    The halves of words broken at a line end are left out."""
     words: Counter[str] = Counter()
     for page in pages:
+        broken = False
         for line in page.lines:
-            for word in line.words[:-1]:  # a line's last word may be a broken half
-                for token in WORD_CHARS.findall(word.text):
+            texts = [w.text for w in line.words]
+            ends_broken = texts[-1].endswith("-")
+            for word in texts[1 if broken else 0 : -1 if ends_broken else None]:
+                for token in WORD_CHARS.findall(word):
                     words[token.lower()] += 1
+            broken = ends_broken
     return words
 
 

@@ -7,6 +7,7 @@ pdfplumber's convention (displayed page, top-left origin) so that both engines a
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ class RawWord:
 @dataclass
 class RawLine:
     words: list[RawWord]
-    size: float  # font size of the line's first glyph
+    size: float  # font size of the line's first glyph, as printed
     bold: bool
 
     @property
@@ -131,6 +132,7 @@ def _read_lines(textpage: pdfium.PdfTextPage, transform: _Transform) -> list[Raw
     if len(text) != count:  # surrogate pairs: read glyph by glyph
         text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i) or 32) for i in range(count))
     rect = raw.FS_RECTF()
+    matrix = raw.FS_MATRIX()
     lines: list[RawLine] = []
     words: list[RawWord] = []
     chars: list[str] = []
@@ -168,7 +170,7 @@ def _read_lines(textpage: pdfium.PdfTextPage, transform: _Transform) -> list[Raw
             continue
         if ch in "\x02\ufffe":  # pdfium's marks for a hyphen at a line end
             ch = "-"
-        elif ch < " " or ch == "\ufffd":
+        elif ch < " " or "\x7f" <= ch <= "\x9f" or ch == "\ufffd":  # unmapped glyphs ((cid:N))
             continue
         raw.FPDFText_GetLooseCharBox(textpage, i, rect)
         x0, top, x1, bottom = transform.box(rect.left, rect.bottom, rect.right, rect.top)
@@ -181,7 +183,7 @@ def _read_lines(textpage: pdfium.PdfTextPage, transform: _Transform) -> list[Raw
             elif x0 - last_right > WORD_GAP_PT:
                 end_word()
         if not words and not chars:
-            line_size = raw.FPDFText_GetFontSize(textpage, i)
+            line_size = _font_size(textpage, i, matrix)
             line_bold = raw.FPDFText_GetFontWeight(textpage, i) >= 600
         ch = LIGATURES.get(ch, ch)
         chars.append(ch)
@@ -194,6 +196,13 @@ def _read_lines(textpage: pdfium.PdfTextPage, transform: _Transform) -> list[Raw
         last_index = i
     end_line()
     return lines
+
+
+def _font_size(textpage: pdfium.PdfTextPage, index: int, matrix: raw.FS_MATRIX) -> float:
+    """The size as printed: many PDFs set font size 1 and scale the text matrix instead."""
+    raw.FPDFText_GetMatrix(textpage, index, matrix)
+    scale = math.hypot(matrix.c, matrix.d) or 1.0
+    return round(raw.FPDFText_GetFontSize(textpage, index) * scale, 1)
 
 
 def _join_surrogates(text: str) -> str:

@@ -40,11 +40,13 @@ def body_size(groups: list[LineGroup]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def kind_of(group: LineGroup, body: float) -> BlockKind:
+def kind_of(group: LineGroup, body: float, page_height: float) -> BlockKind:
     text = group.text.strip()
     words = text.split()
     if CAPTION.match(text):
         return BlockKind.CAPTION
+    if _is_footnote(group, text, body, page_height):
+        return BlockKind.FOOTNOTE
     if _is_heading(group, text, words, body):
         return BlockKind.HEADING
     if _is_equation(text, words):
@@ -65,6 +67,13 @@ def find_title(first_page: list[LineGroup], body: float) -> LineGroup | None:
         return None
     best = max(candidates, key=lambda g: g.lines[0].size)
     return best if best.lines[0].size > body + 1.0 else None
+
+
+def _is_footnote(group: LineGroup, text: str, body: float, page_height: float) -> bool:
+    """Small type near the foot of the page, opening with a number or a mark."""
+    low = group.lines[0].box[1] > 0.6 * page_height
+    small = max(line.size for line in group.lines) < body - 0.8
+    return low and small and (text[:1].isdigit() or text[:1] in "*†‡§¶")
 
 
 def _is_heading(group: LineGroup, text: str, words: list[str], body: float) -> bool:
@@ -106,7 +115,9 @@ def assign_sections(blocks: list[Block]) -> list[Block]:
         if kind == BlockKind.HEADING:
             section = block.text
             in_references = REFERENCES.match(block.text) is not None
-        elif in_references and kind in (BlockKind.PARAGRAPH, BlockKind.EQUATION, BlockKind.TABLE):
+        elif in_references and kind in (
+            BlockKind.PARAGRAPH, BlockKind.EQUATION, BlockKind.TABLE, BlockKind.FOOTNOTE
+        ):
             kind = BlockKind.REFERENCE
         result.append(_with(block, kind=kind, section=section))
     return result
@@ -120,6 +131,7 @@ def _with(block: Block, **changes: object) -> Block:
         "words": block.words,
         "word_offsets": block.word_offsets,
         "section": block.section,
+        "size": block.size,
     }
     values.update(changes)
     return Block(**values)  # type: ignore[arg-type]
