@@ -103,7 +103,9 @@ def test_block_kinds_and_sections(acl: Paper) -> None:
     references = [b for b in acl.blocks if b.kind == BlockKind.REFERENCE]
     assert len(references) >= 25  # one block per entry
     assert all(b.section == "References" for b in references)
-    assert any(b.text.startswith("Sepp Hochreiter and Jürgen Schmidhuber. 1997.") for b in references)
+    assert any(
+        b.text.startswith("Sepp Hochreiter and Jürgen Schmidhuber. 1997.") for b in references
+    )
 
 
 def test_title_authors_doi(acl: Paper, bdj: Paper) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paperlight import answering
+from paperlight import answering, sessions
 from paperlight.config import Settings
 from paperlight.embedding import Embedder, load_embedder
 from paperlight.errors import PaperlightError, PdfError
@@ -95,6 +95,13 @@ def ask(
     if standalone != question:
         result.rewritten_question = standalone
     return result
+
+
+def save_turn(
+    ctx: Context, session_id: str, paper_ids: Sequence[str], answer: Answer
+) -> sessions.Turn:
+    """Add a question and its answer to a session (see paperlight.sessions)."""
+    return sessions.save_turn(ctx, session_id, paper_ids, answer)
 
 
 def follow_up(ctx: Context, question: str, history: Sequence[tuple[str, str]]) -> str:
