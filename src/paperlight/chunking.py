@@ -32,9 +32,10 @@ class _Piece:
     end: int
 
 
-def chunk(
-    paper: Paper, target_chars: int = TARGET_CHARS, max_chars: int = MAX_CHARS
-) -> list[Passage]:
+def chunk(paper: Paper, target_chars: int = 0, max_chars: int = 0) -> list[Passage]:
+    """Passages of about ``target_chars`` (never over ``max_chars`` unless one sentence is)."""
+    target_chars = target_chars or TARGET_CHARS
+    max_chars = max_chars or MAX_CHARS
     passages: list[Passage] = []
     current: list[_Piece] = []
     size = 0

@@ -32,11 +32,12 @@ def retrieve(
     paper_ids: Sequence[str],
     k: int = 5,
     include_references: bool = False,
+    mode: str = "hybrid",
 ) -> Retrieval:
     dense = embedder.embed_query(question)
     sparse = keywords.query_vector(question)
     kinds = (*TEXT_KINDS, "reference") if include_references else TEXT_KINDS
-    hits = store.hybrid_query(dense, sparse, paper_ids, kinds, limit=k)
+    hits = store.hybrid_query(dense, sparse, paper_ids, kinds, limit=k, mode=mode)
     passages = [
         ScoredPassage(passage=passage, score=fused, rank=rank)
         for rank, (passage, fused, _) in enumerate(hits, start=1)

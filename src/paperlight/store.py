@@ -44,7 +44,9 @@ class Store:
         try:
             if settings.qdrant_url:
                 key = settings.qdrant_api_key.get_secret_value() or None
-                self.client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=30)
+                self.client = QdrantClient(
+                    url=settings.qdrant_url, api_key=key, timeout=30, check_compatibility=False
+                )
                 self.client.get_collections()
             else:
                 settings.qdrant_dir.mkdir(parents=True, exist_ok=True)
@@ -207,15 +209,22 @@ class Store:
         kinds: Sequence[str],
         limit: int,
         candidates: int = 50,
+        mode: str = "hybrid",
     ) -> list[tuple[Passage, float, float]]:
-        """Passages by reciprocal-rank fusion of dense and BM25 hits: (passage, fused, cosine)."""
+        """Passages by reciprocal-rank fusion of dense and BM25 hits: (passage, fused, cosine).
+
+        ``mode`` "dense" or "sparse" uses one of the two alone (for comparisons)."""
         must = [qm.FieldCondition(key="kind", match=qm.MatchAny(any=list(kinds)))]
         if paper_ids:
             must.append(qm.FieldCondition(key="paper_id", match=qm.MatchAny(any=list(paper_ids))))
         flt = qm.Filter(must=must)
         indices, values = sparse
-        prefetch = [qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=flt)]
-        if indices:
+        prefetch = []
+        if mode in ("hybrid", "dense"):
+            prefetch.append(
+                qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=flt)
+            )
+        if indices and mode in ("hybrid", "sparse"):
             prefetch.append(
                 qm.Prefetch(
                     query=qm.SparseVector(indices=indices, values=values),

@@ -1,0 +1,62 @@
+"""Evidence recall and context size for several passage sizes, in one run.
+
+Usage: python bench/chunk_sizes.py [QUESTIONS.jsonl ...] [--sizes 500:800,700:1100,...]
+Prints one JSON object: {size: report}. Embeddings of identical texts are computed once per
+run (an in-memory cache), so the sizes are compared on equal terms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from paperlight import chunking, evaluation
+from paperlight.config import load_settings
+from paperlight.embedding import load_embedder
+
+
+class CachedEmbedder:
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.cache: dict[str, np.ndarray] = {}
+
+    def embed(self, texts):
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.inner.embed(missing), strict=True))
+        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim))
+
+    def embed_query(self, text):
+        return self.embed([text])[0]
+
+
+def main() -> None:
+    eval_dir = Path(os.environ.get("EVAL", "../shared/eval"))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("questions", nargs="*", type=Path)
+    parser.add_argument("--sizes", default="400:700,700:1100,1000:1400,1300:1800")
+    args = parser.parse_args()
+    files = args.questions or [
+        eval_dir / "questions.jsonl",
+        eval_dir / "qasper/questions_flat.jsonl",
+    ]
+    settings = load_settings()
+    embedder = CachedEmbedder(load_embedder(settings))
+    results = {}
+    for size in args.sizes.split(","):
+        target, most = map(int, size.split(":"))
+        chunking.TARGET_CHARS, chunking.MAX_CHARS = target, most
+        for path in files:
+            report = evaluation.run(path, settings=settings, embedder=embedder)
+            results[f"{size} {path.name}"] = report["sets"]
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
