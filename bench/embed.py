@@ -51,6 +51,8 @@ def make_chunks(tokenizer: Tokenizer, rng: random.Random) -> list[str]:
 
 def main() -> None:
     tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
+    tokenizer.no_truncation()  # tokenizer.json pads and truncates to 128; count real tokens
+    tokenizer.no_padding()
     chunks = make_chunks(tokenizer, random.Random(0))
     tokens = [len(tokenizer.encode(c).ids) for c in chunks]
 

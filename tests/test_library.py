@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from paperlight import library as library_module
+from paperlight.chunking import chunk
 from paperlight.config import Settings
 from paperlight.embedding import MiniLMEmbedder
-from paperlight.chunking import chunk
 from paperlight.errors import PdfError
 from paperlight.library import Library
 from paperlight.pdf import parse

@@ -36,12 +36,14 @@ def open_context(
 ) -> Context:
     """Build the context; ``store`` and ``embedder`` may be shared (the app caches them)."""
     embedder = embedder or load_embedder(settings)
+    shared = store is not None
     store = store or Store(settings)
     try:
         library = Library(settings, store, embedder)
         llm = LLM.from_settings(settings)
     except PaperlightError:
-        store.close()
+        if not shared:  # a shared store belongs to the caller, who may use it again
+            store.close()
         raise
     return Context(settings, store, embedder, library, llm)
 
