@@ -107,7 +107,7 @@ def test_orphaned_passages_are_removed_on_open(
 ) -> None:
     store = Store(settings)
     try:
-        library = Library(settings, store, embedder)
+        Library(settings, store, embedder)  # creates the collections
         # passages without a paper record: what a process killed before the last step leaves
         paper = parse(acl_pdf.read_bytes())
         pid = paper.id
