@@ -237,7 +237,7 @@ class OpenAIEmbedder:
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         response = self._request(texts)
-        where = f"embeddings endpoint {self.base_url}"
+        where = f"embeddings endpoint {self.base_url}/embeddings"
         try:
             data = sorted(response.data, key=lambda item: item.index)
             vectors = np.array([item.embedding for item in data], dtype=np.float32)
