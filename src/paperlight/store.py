@@ -28,6 +28,7 @@ from paperlight.models import Passage, Span
 SCHEMA_VERSION = 1
 PAPERS = "papers"
 PASSAGES = "passages"
+LOCAL_PREFIX = "passages-"
 SESSIONS = "sessions"
 META_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "paperlight:meta"))
 DENSE = "dense"
@@ -40,6 +41,7 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.location = settings.qdrant_url or str(settings.qdrant_dir)
         self.is_server = bool(settings.qdrant_url)
+        self.dim = 0  # set by ensure_schema
         self._lock = threading.RLock()
         try:
             if settings.qdrant_url:
@@ -97,20 +99,24 @@ class Store:
                 payload = {"kind": "meta", "schema_version": SCHEMA_VERSION,
                            "embedding_model": model_id, "dim": dim}  # fmt: skip
                 client.upsert(PAPERS, [qm.PointStruct(id=META_ID, vector={}, payload=payload)])
-            if not client.collection_exists(PASSAGES):
-                client.create_collection(
-                    PASSAGES,
-                    vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
-                    sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-                )
-                if self.is_server:  # local mode scans payloads and has no such indexes
-                    for field in ("paper_id", "kind"):
-                        client.create_payload_index(PASSAGES, field, qm.PayloadSchemaType.KEYWORD)
+            self.dim = dim
+            if self.is_server and not client.collection_exists(PASSAGES):
+                self._create_passages(client, PASSAGES)
+                schema = qm.KeywordIndexParams(type=qm.KeywordIndexType.KEYWORD, is_tenant=True)
+                client.create_payload_index(PASSAGES, "paper_id", schema)
+                client.create_payload_index(PASSAGES, "kind", qm.PayloadSchemaType.KEYWORD)
             if not client.collection_exists(SESSIONS):
                 client.create_collection(
                     SESSIONS,
                     vectors_config=qm.VectorParams(size=dim, distance=qm.Distance.COSINE),
                 )
+
+    def _create_passages(self, client: QdrantClient, name: str) -> None:
+        client.create_collection(
+            name,
+            vectors_config={DENSE: qm.VectorParams(size=self.dim, distance=qm.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+        )
 
     def meta(self) -> dict[str, Any]:
         with self._call() as client:
@@ -122,8 +128,9 @@ class Store:
     def drop_all(self) -> None:
         """Remove every collection (re-index with another embedding model)."""
         with self._call() as client:
-            for name in (PASSAGES, PAPERS):
-                if client.collection_exists(name):
+            names = [c.name for c in client.get_collections().collections]
+            for name in names:
+                if name == PAPERS or name.startswith(PASSAGES):
                     client.delete_collection(name)
 
     # --- papers -------------------------------------------------------------------------
@@ -153,19 +160,49 @@ class Store:
     def delete_paper(self, paper_id: str) -> None:
         with self._call() as client:
             client.delete(PAPERS, [_paper_point(paper_id)])
+            self._delete_passages(client, paper_id)
+
+    def _delete_passages(self, client: QdrantClient, paper_id: str) -> None:
+        if self.is_server:
             client.delete(PASSAGES, qm.Filter(must=[_match("paper_id", paper_id)]))
+        elif client.collection_exists(_local_collection(paper_id)):
+            client.delete_collection(_local_collection(paper_id))
 
     def remove_orphans(self) -> int:
         """Delete passages of ingests that never finished (no paper record)."""
         known = {p["id"] for p in self.papers()}
         with self._call() as client:
-            records, _ = client.scroll(PASSAGES, limit=1_000_000, with_payload=["paper_id"])
-            orphans = {r.payload["paper_id"] for r in records if r.payload} - known
-            for paper_id in orphans:
-                client.delete(PASSAGES, qm.Filter(must=[_match("paper_id", paper_id)]))
-        return len(orphans)
+            if self.is_server:
+                records, _ = client.scroll(PASSAGES, limit=1_000_000, with_payload=["paper_id"])
+                orphans = {r.payload["paper_id"] for r in records if r.payload} - known
+                for paper_id in orphans:
+                    self._delete_passages(client, paper_id)
+                return len(orphans)
+            kept = {_local_collection(pid) for pid in known}
+            names = [c.name for c in client.get_collections().collections]
+            orphaned = [n for n in names if n.startswith(LOCAL_PREFIX) and n not in kept]
+            for name in orphaned:
+                client.delete_collection(name)
+            return len(orphaned)
 
     # --- passages -----------------------------------------------------------------------
+    # A server keeps all passages in one collection, partitioned by a tenant index on
+    # paper_id. Local mode keeps one collection per paper: qdrant-client's local engine
+    # filters payloads and scores sparse vectors in Python, point by point, so a query
+    # filtered to one paper costs in proportion to that paper, not to the whole library.
+
+    def _targets(self, client: QdrantClient, paper_ids: Sequence[str]) -> list[tuple[str, list]]:
+        """(collection, extra filter conditions) to query for these papers (all when empty)."""
+        if self.is_server:
+            conditions = [qm.FieldCondition(key="paper_id", match=qm.MatchAny(any=list(paper_ids)))]
+            return [(PASSAGES, conditions if paper_ids else [])]
+        if paper_ids:
+            names = [_local_collection(pid) for pid in paper_ids]
+        else:
+            names = [c.name for c in client.get_collections().collections]
+        return [
+            (n, []) for n in names if n.startswith(LOCAL_PREFIX) and client.collection_exists(n)
+        ]
 
     def add_passages(
         self,
@@ -174,6 +211,12 @@ class Store:
         sparse: Sequence[tuple[list[int], list[float]]],
         batch: int = 256,
     ) -> None:
+        """Write the passages of one paper."""
+        if not passages:
+            return
+        paper_ids = {p.paper_id for p in passages}
+        if len(paper_ids) != 1:
+            raise ValueError("add_passages takes the passages of one paper")
         points = [
             qm.PointStruct(
                 id=p.id,
@@ -183,23 +226,29 @@ class Store:
             for p, vector, (i, v) in zip(passages, dense, sparse, strict=True)
         ]
         with self._call() as client:
+            name = PASSAGES if self.is_server else _local_collection(paper_ids.pop())
+            if not client.collection_exists(name):
+                self._create_passages(client, name)
             for start in range(0, len(points), batch):
-                client.upsert(PASSAGES, points[start : start + batch], wait=True)
+                client.upsert(name, points[start : start + batch], wait=True)
 
     def count_passages(self, paper_id: str) -> int:
         with self._call() as client:
-            flt = qm.Filter(must=[_match("paper_id", paper_id)])
-            return client.count(PASSAGES, count_filter=flt, exact=True).count
+            return sum(
+                client.count(name, count_filter=qm.Filter(must=conditions), exact=True).count
+                for name, conditions in self._targets(client, [paper_id])
+            )
 
     def passages_of(self, paper_id: str) -> list[Passage]:
+        found: list[Passage] = []
         with self._call() as client:
-            records, _ = client.scroll(
-                PASSAGES,
-                scroll_filter=qm.Filter(must=[_match("paper_id", paper_id)]),
-                limit=1_000_000,
-                with_payload=True,
-            )
-        return sorted((payload_passage(r.payload or {}) for r in records), key=lambda p: p.order)
+            for name, conditions in self._targets(client, [paper_id]):
+                records, _ = client.scroll(
+                    name, scroll_filter=qm.Filter(must=conditions), limit=1_000_000,
+                    with_payload=True,
+                )  # fmt: skip
+                found.extend(payload_passage(r.payload or {}) for r in records)
+        return sorted(found, key=lambda p: p.order)
 
     def hybrid_query(
         self,
@@ -214,40 +263,28 @@ class Store:
         """Passages by reciprocal-rank fusion of dense and BM25 hits: (passage, fused, cosine).
 
         ``mode`` "dense" or "sparse" uses one of the two alone (for comparisons)."""
-        must = [qm.FieldCondition(key="kind", match=qm.MatchAny(any=list(kinds)))]
-        if paper_ids:
-            must.append(qm.FieldCondition(key="paper_id", match=qm.MatchAny(any=list(paper_ids))))
-        flt = qm.Filter(must=must)
-        indices, values = sparse
-        prefetch = []
-        if mode in ("hybrid", "dense"):
-            prefetch.append(
-                qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=flt)
-            )
-        if indices and mode in ("hybrid", "sparse"):
-            prefetch.append(
-                qm.Prefetch(
-                    query=qm.SparseVector(indices=indices, values=values),
-                    using=SPARSE,
-                    limit=candidates,
-                    filter=flt,
-                )
-            )
+        results: list[tuple[Passage, float, float]] = []
         with self._call() as client:
-            fused = client.query_points(
-                PASSAGES,
-                prefetch=prefetch,
-                query=qm.FusionQuery(fusion=qm.Fusion.RRF),
-                limit=limit,
-                with_payload=True,
-                with_vectors=[DENSE],
-            ).points
-        results = []
-        for point in fused:
-            vector = np.asarray(point.vector[DENSE], dtype=np.float32)  # type: ignore[index]
-            cosine = float(vector @ dense / (np.linalg.norm(vector) * np.linalg.norm(dense) or 1))
-            results.append((payload_passage(point.payload or {}), point.score, cosine))
-        return results
+            for name, conditions in self._targets(client, paper_ids):
+                kind = qm.FieldCondition(key="kind", match=qm.MatchAny(any=list(kinds)))
+                flt = qm.Filter(must=[kind, *conditions])
+                prefetch = _prefetch(dense, sparse, flt, candidates, mode)
+                points = client.query_points(
+                    name,
+                    prefetch=prefetch,
+                    query=qm.FusionQuery(fusion=qm.Fusion.RRF),
+                    limit=limit,
+                    with_payload=True,
+                    with_vectors=[DENSE],
+                ).points
+                for point in points:
+                    vector = np.asarray(point.vector[DENSE], dtype=np.float32)  # type: ignore[index]
+                    cosine = float(
+                        vector @ dense / (np.linalg.norm(vector) * np.linalg.norm(dense) or 1)
+                    )
+                    results.append((payload_passage(point.payload or {}), point.score, cosine))
+        results.sort(key=lambda hit: (-hit[1], -hit[2]))
+        return results[:limit]
 
     # --- sessions (points of the sessions collection; sessions.py shapes them) -----------
 
@@ -274,6 +311,29 @@ class Store:
     def delete_session(self, session_id: str) -> None:
         with self._call() as client:
             client.delete(SESSIONS, qm.Filter(must=[_match("session_id", session_id)]))
+
+
+def _prefetch(
+    dense: np.ndarray,
+    sparse: tuple[list[int], list[float]],
+    flt: qm.Filter,
+    candidates: int,
+    mode: str,
+) -> list[qm.Prefetch]:
+    prefetch = []
+    if mode in ("hybrid", "dense"):
+        prefetch.append(
+            qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=flt)
+        )
+    indices, values = sparse
+    if indices and mode in ("hybrid", "sparse"):
+        vector = qm.SparseVector(indices=indices, values=values)
+        prefetch.append(qm.Prefetch(query=vector, using=SPARSE, limit=candidates, filter=flt))
+    return prefetch
+
+
+def _local_collection(paper_id: str) -> str:
+    return LOCAL_PREFIX + paper_id[:32]
 
 
 def _match(key: str, value: str) -> qm.FieldCondition:
