@@ -155,7 +155,7 @@ def _papers(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     if args.json:
-        print(json.dumps(records, indent=2))
+        print(json.dumps([{k: v for k, v in r.items() if k != "centroid"} for r in records]))
     for r in [] if args.json else records:
         print(f"{r['id'][:12]}  {r['pages']:>3} p  {r['added'][:10]}  {r['title']}")
     return 0

@@ -90,9 +90,11 @@ def run(
             report = _measure(questions, ids, store, embedder, k, settings, log)
         finally:
             store.close()
-    report["parse_contiguity"] = _ratio(contiguity)
-    report["ingest_seconds_per_page_median"] = _round(median(ingest["per_page"] or [0]))
-    report["ingest_seconds_per_paper_median"] = _round(median(ingest["per_paper"] or [0]))
+    if contiguity:  # PDFs with gold evidence (not QASPER's plain-text papers)
+        report["parse_contiguity"] = _ratio(contiguity)
+    if ingest["per_page"]:
+        report["ingest_seconds_per_page_median"] = _round(median(ingest["per_page"]))
+    report["ingest_seconds_per_paper_median"] = _round(median(ingest["per_paper"]))
     report["papers"] = len(ids)
     report["questions"] = len(questions)
     return report

@@ -21,7 +21,7 @@ from paperlight.chunking import chunk
 from paperlight.config import Settings
 from paperlight.embedding import Embedder
 from paperlight.errors import PdfError
-from paperlight.models import Paper
+from paperlight.models import Paper, Passage
 from paperlight.pdf import paper_id, parse
 from paperlight.store import Store
 
@@ -95,6 +95,7 @@ class Library:
                 "pages": len(paper.pages),
                 "page_sizes": [[p.width, p.height] for p in paper.pages],
                 "passages": len(passages),
+                "centroid": _centroid(passages, vectors),
                 "added": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             self.store.add_paper(record)
@@ -145,3 +146,10 @@ class Library:
 
     def pdf_bytes(self, pid: str) -> bytes:
         return self.pdf_path(pid).read_bytes()
+
+
+def _centroid(passages: list[Passage], vectors: np.ndarray) -> list[float]:
+    """Mean of the text passages' vectors: its dot product with a question is the question's
+    mean cosine to the paper, the baseline that answerability is measured against."""
+    rows = [v for p, v in zip(passages, vectors, strict=True) if p.kind != "reference"]
+    return [round(float(x), 6) for x in np.mean(rows or vectors, axis=0)]

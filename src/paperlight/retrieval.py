@@ -1,8 +1,12 @@
 """Question → ranked passages + an answerability score.
 
-Hybrid search: dense cosine and BM25 keyword hits fused by reciprocal rank in Qdrant. The
-answerability score says how well the best evidence matches the question (the abstention
-gate compares it with PAPERLIGHT_ABSTAIN_THRESHOLD).
+Hybrid search: dense cosine and BM25 keyword hits fused by reciprocal rank in Qdrant.
+
+The answerability score says how much better the best evidence matches the question than the
+paper does on average: the mean cosine of the top three passages minus the question's mean
+cosine to all the paper's passages (its centroid). Centring removes what raw cosines mostly
+measure, how close the question's wording is to the paper's topic, and leaves whether some
+passage stands out. The abstention gate compares it with PAPERLIGHT_ABSTAIN_THRESHOLD.
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from paperlight import keywords
+from paperlight import windows as window_module
 from paperlight.embedding import Embedder
 from paperlight.models import ScoredPassage
 from paperlight.store import Store
+from paperlight.windows import windows
 
 TEXT_KINDS = ("text", "caption", "table", "footnote")
+EVIDENCE_DEPTH = 10  # answerability looks at this many hits, whatever k the caller shows
 
 
 @dataclass(frozen=True)
@@ -33,14 +42,31 @@ def retrieve(
     k: int = 5,
     include_references: bool = False,
     mode: str = "hybrid",
+    window_chars: int = 0,
 ) -> Retrieval:
+    """The ``k`` best passages, each shown in a window of its section's neighbours."""
     dense = embedder.embed_query(question)
     sparse = keywords.query_vector(question)
     kinds = (*TEXT_KINDS, "reference") if include_references else TEXT_KINDS
-    hits = store.hybrid_query(dense, sparse, paper_ids, kinds, limit=k, mode=mode)
+    hits = store.hybrid_query(
+        dense, sparse, paper_ids, kinds, limit=max(3 * k, EVIDENCE_DEPTH), mode=mode
+    )
+    window_chars = window_chars or window_module.WINDOW_CHARS
+    shown = windows([(p, fused) for p, fused, _ in hits], store.passages_at, k, window_chars)
     passages = [
         ScoredPassage(passage=passage, score=fused, rank=rank)
-        for rank, (passage, fused, _) in enumerate(hits, start=1)
+        for rank, (passage, fused) in enumerate(shown, start=1)
     ]
-    answerability = max((cosine for _, _, cosine in hits), default=0.0)
+    top = sorted((cosine for _, _, cosine in hits[:EVIDENCE_DEPTH]), reverse=True)[:3]
+    baseline = _mean_cosine(store, dense, paper_ids or [p.paper_id for p, _, _ in hits])
+    answerability = float(np.mean(top)) - baseline if top else 0.0
     return Retrieval(question, passages, answerability)
+
+
+def _mean_cosine(store: Store, question: np.ndarray, paper_ids: Sequence[str]) -> float:
+    centroids = [
+        record["centroid"]
+        for record in (store.paper(pid) for pid in dict.fromkeys(paper_ids))
+        if record and record.get("centroid")
+    ]
+    return float(np.mean(np.asarray(centroids, dtype=np.float32) @ question)) if centroids else 0.0

@@ -239,6 +239,19 @@ class Store:
                 for name, conditions in self._targets(client, [paper_id])
             )
 
+    def passages_at(self, paper_id: str, orders: Sequence[int]) -> dict[int, Passage]:
+        """A paper's passages by position (ids follow from paper id and order)."""
+        from paperlight.chunking import passage_id
+
+        ids = [passage_id(paper_id, order) for order in orders if order >= 0]
+        name = PASSAGES if self.is_server else _local_collection(paper_id)
+        with self._call() as client:
+            if not ids or not client.collection_exists(name):
+                return {}
+            records = client.retrieve(name, ids, with_payload=True)
+        passages = (payload_passage(r.payload or {}) for r in records)
+        return {p.order: p for p in passages}
+
     def passages_of(self, paper_id: str) -> list[Passage]:
         found: list[Passage] = []
         with self._call() as client:
