@@ -16,9 +16,12 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from paperlight import answering
 from paperlight.config import Settings, load_settings
 from paperlight.embedding import Embedder, load_embedder
+from paperlight.evidence import highlight_fidelity
 from paperlight.library import Library
+from paperlight.models import EvidenceSpan
 from paperlight.pdf import parse
 from paperlight.plaintext import paper_from_paragraphs
 from paperlight.retrieval import retrieve
@@ -87,7 +90,8 @@ def run(
         try:
             library = Library(settings, store, embedder)
             ids, contiguity, ingest = _ingest_all(questions, text_papers, base, library, log)
-            report = _measure(questions, ids, store, embedder, k, settings, log)
+            pdfs = {q["pdf"]: base / q["pdf"] for q in questions if "pdf" in q}
+            report = _measure(questions, ids, store, embedder, k, settings, pdfs, log)
         finally:
             store.close()
     if contiguity:  # PDFs with gold evidence (not QASPER's plain-text papers)
@@ -133,15 +137,22 @@ def _ingest_all(questions, text_papers, base, library, log):
     return ids, contiguity, timings
 
 
-def _measure(questions, ids, store, embedder, k, settings, log) -> dict[str, Any]:
+def _measure(questions, ids, store, embedder, k, settings, pdfs, log) -> dict[str, Any]:
     by_set: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     latencies: list[float] = []
+    highlighted: dict[Path, list[EvidenceSpan]] = defaultdict(list)
     depth = max(max(KS), k)
     for q in questions:
         paper = ids[q.get("pdf") or q.get("paper")]
         started = time.perf_counter()
         found = retrieve(q["question"], store, embedder, [paper], k=depth)
         latencies.append(time.perf_counter() - started)
+        result = answering.answer(
+            q["question"], found.passages[:k], found.answerability, settings, embedder
+        )
+        spans = [span for citation in result.citations for span in citation.spans]
+        if "pdf" in q:
+            highlighted[pdfs[q["pdf"]]].extend(spans)
         row = by_set[q.get("set", "all")]
         gold = q.get("gold_evidence") or []
         if gold and q.get("answerable", True):
@@ -152,41 +163,66 @@ def _measure(questions, ids, store, embedder, k, settings, log) -> dict[str, Any
             for cut in KS:
                 row[f"recall@{cut}"].append(hit_rank is not None and hit_rank <= cut)
                 row[f"context_chars@{cut}"].append(sum(len(t) for t in texts[:cut]))
+            cited = [s.text for s in spans] if not result.abstained else []
+            row["cited_in_gold"].append(any(contains(g, c) for c in cited for g in gold))
         if "answerable" in q:
             row["scores"].append(found.answerability)
             row["labels"].append(bool(q["answerable"]))
-    report: dict[str, Any] = {"k": k, "sets": {}}
+            row["abstained"].append(result.abstained)
+    report: dict[str, Any] = {"k": k, "abstain_threshold": settings.abstain_threshold, "sets": {}}
     for name, row in by_set.items():
         entry: dict[str, Any] = {"questions": len(row["scores"]) or len(row["recall@1"])}
         for cut in KS:
             if row[f"recall@{cut}"]:
                 entry[f"evidence_recall@{cut}"] = _ratio(row[f"recall@{cut}"])
                 entry[f"context_chars@{cut}"] = round(mean(row[f"context_chars@{cut}"]))
+        if row["cited_in_gold"]:
+            entry["extractive_cited_sentence_in_gold"] = _ratio(row["cited_in_gold"])
         labels = row["labels"]
         if labels and len(set(labels)) == 2:
             entry["answerability_roc_auc"] = _round(roc_auc(row["scores"], labels))
-            entry.update(_decisions(row["scores"], labels, settings.abstain_threshold))
+            entry["answerability_best_threshold"] = _round(best_threshold(row["scores"], labels))
+            entry.update(_decisions(row["abstained"], labels))
         report["sets"][name] = entry
+    spans_total = sum(len(spans) for spans in highlighted.values())
+    if spans_total:
+        fidelity = sum(
+            highlight_fidelity(path, spans) * len(spans) for path, spans in highlighted.items()
+        )
+        report["highlight_fidelity"] = _round(fidelity / spans_total)
+        report["highlighted_spans"] = spans_total
     ordered = sorted(latencies)
     report["retrieval_latency_ms_p50"] = _round(1000 * _quantile(ordered, 0.5))
     report["retrieval_latency_ms_p95"] = _round(1000 * _quantile(ordered, 0.95))
     return report
 
 
-def _decisions(scores: list[float], labels: list[bool], threshold: float) -> dict[str, float]:
-    """Answer-or-abstain at the threshold; 'positive' means abstain (the paper does not say)."""
-    abstain = [s < threshold for s in scores]
+def _decisions(abstained: list[bool], labels: list[bool]) -> dict[str, float]:
+    """Answer-or-abstain as the pipeline decided; 'positive' means abstain (not in the paper)."""
     truth = [not label for label in labels]
-    tp = sum(a and t for a, t in zip(abstain, truth, strict=True))
-    fp = sum(a and not t for a, t in zip(abstain, truth, strict=True))
-    fn = sum(not a and t for a, t in zip(abstain, truth, strict=True))
-    correct = sum(a == t for a, t in zip(abstain, truth, strict=True))
+    pairs = list(zip(abstained, truth, strict=True))
+    tp = sum(a and t for a, t in pairs)
+    fp = sum(a and not t for a, t in pairs)
+    fn = sum(t and not a for a, t in pairs)
     return {
-        "abstention_accuracy": _round(correct / len(labels)),
+        "abstention_accuracy": _round(sum(a == t for a, t in pairs) / len(pairs)),
         "abstention_precision": _round(tp / (tp + fp)) if tp + fp else 0.0,
         "abstention_recall": _round(tp / (tp + fn)) if tp + fn else 0.0,
-        "abstain_threshold": threshold,
     }
+
+
+def best_threshold(scores: list[float], labels: list[bool]) -> float:
+    """The answerability threshold with the best answer-or-abstain accuracy on these questions
+    (a midpoint between neighbouring scores): how PAPERLIGHT_ABSTAIN_THRESHOLD is set."""
+    ordered = sorted(set(scores))
+    candidates = [ordered[0] - 1e-6] + [
+        (a + b) / 2 for a, b in zip(ordered, ordered[1:], strict=False)
+    ]
+
+    def accuracy(threshold: float) -> float:
+        return sum((s >= threshold) == label for s, label in zip(scores, labels, strict=True))
+
+    return max(candidates, key=accuracy)
 
 
 def roc_auc(scores: list[float], labels: list[bool]) -> float:

@@ -207,24 +207,25 @@ class Store:
     def add_passages(
         self,
         passages: Sequence[Passage],
-        dense: np.ndarray,
+        dense: Sequence[np.ndarray | None],
         sparse: Sequence[tuple[list[int], list[float]]],
         batch: int = 256,
     ) -> None:
-        """Write the passages of one paper."""
+        """Write the passages of one paper; a passage without a dense vector (a reference
+        entry) is found by keywords only."""
         if not passages:
             return
         paper_ids = {p.paper_id for p in passages}
         if len(paper_ids) != 1:
             raise ValueError("add_passages takes the passages of one paper")
-        points = [
-            qm.PointStruct(
-                id=p.id,
-                vector={DENSE: vector.tolist(), SPARSE: qm.SparseVector(indices=i, values=v)},
-                payload=passage_payload(p),
+        points = []
+        for passage, vector, (indices, values) in zip(passages, dense, sparse, strict=True):
+            vectors: dict[str, Any] = {SPARSE: qm.SparseVector(indices=indices, values=values)}
+            if vector is not None:
+                vectors[DENSE] = vector.tolist()
+            points.append(
+                qm.PointStruct(id=passage.id, vector=vectors, payload=passage_payload(passage))
             )
-            for p, vector, (i, v) in zip(passages, dense, sparse, strict=True)
-        ]
         with self._call() as client:
             name = PASSAGES if self.is_server else _local_collection(paper_ids.pop())
             if not client.collection_exists(name):
@@ -291,10 +292,8 @@ class Store:
                     with_vectors=[DENSE],
                 ).points
                 for point in points:
-                    vector = np.asarray(point.vector[DENSE], dtype=np.float32)  # type: ignore[index]
-                    cosine = float(
-                        vector @ dense / (np.linalg.norm(vector) * np.linalg.norm(dense) or 1)
-                    )
+                    stored = (point.vector or {}).get(DENSE)  # type: ignore[union-attr]
+                    cosine = float(np.asarray(stored, dtype=np.float32) @ dense) if stored else 0.0
                     results.append((payload_passage(point.payload or {}), point.score, cosine))
         results.sort(key=lambda hit: (-hit[1], -hit[2]))
         return results[:limit]
