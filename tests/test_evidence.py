@@ -305,7 +305,6 @@ def test_fidelity_notices_misplaced_boxes(chunked) -> None:
     assert highlight_fidelity(data, shifted) < 0.2
 
 
-@pytest.mark.xfail(strict=True, reason="paperlight.pdf separates the accent of Erdős")
 def test_accent_stays_in_its_word(chunked) -> None:
     data, passages = chunked[ACL]
     spans = [

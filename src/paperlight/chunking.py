@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from paperlight.models import Block, BlockKind, Paper, Passage, Span
 from paperlight.sentences import sentence_spans
 
-TARGET_CHARS = 700  # about 150 tokens; set by measurement on ../shared/eval (bench/chunk_sizes.py)
-MAX_CHARS = 1100
+TARGET_CHARS = 450  # a few sentences: small units match precisely (bench/chunk_sizes.py)
+MAX_CHARS = 700
 OWN_PASSAGE = {
     BlockKind.CAPTION: "caption",
     BlockKind.TABLE: "table",

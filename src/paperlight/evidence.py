@@ -28,10 +28,49 @@ QUOTE_MIN_SCORE = 90.0
 # Words after which a full stop does not end a sentence (lowercase, without the final ".").
 _ABBREVIATIONS = frozenset(
     {
-        "al", "e.g", "i.e", "cf", "vs", "viz", "fig", "figs", "eq", "eqs", "tab", "tabs", "sec",
-        "secs", "sect", "ref", "refs", "approx", "resp", "dr", "mr", "mrs", "ms", "prof", "jr",
-        "sr", "inc", "ltd", "co", "corp", "dept", "univ", "proc", "conf", "eds", "ed", "trans",
-        "st", "w.r.t", "a.k.a", "ca", "est", "incl",
+        "al",
+        "e.g",
+        "i.e",
+        "cf",
+        "vs",
+        "viz",
+        "fig",
+        "figs",
+        "eq",
+        "eqs",
+        "tab",
+        "tabs",
+        "sec",
+        "secs",
+        "sect",
+        "ref",
+        "refs",
+        "approx",
+        "resp",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "univ",
+        "proc",
+        "conf",
+        "eds",
+        "ed",
+        "trans",
+        "st",
+        "w.r.t",
+        "a.k.a",
+        "ca",
+        "est",
+        "incl",
     }
 )
 # These only when a number follows ("No. 5", "pp. 12"): "the answer is no. The" ends a sentence.
@@ -39,26 +78,113 @@ _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "p", "pp", "vol", "vols", "ch", 
 # "Appendix A. The ..." ends a sentence; "J. Smith" does not.
 _LETTER_LABELS = frozenset(
     {
-        "appendix", "section", "table", "figure", "algorithm", "part", "type", "step", "class",
-        "model", "task", "set", "phase", "case", "option", "level", "group", "condition", "setting",
+        "appendix",
+        "section",
+        "table",
+        "figure",
+        "algorithm",
+        "part",
+        "type",
+        "step",
+        "class",
+        "model",
+        "task",
+        "set",
+        "phase",
+        "case",
+        "option",
+        "level",
+        "group",
+        "condition",
+        "setting",
         "experiment",
     }
 )
 _END = re.compile(r"(?:[.!?]|\.\.\.|…)+[\"'”’)\]]*(?=\s)")
-_FINAL_PUNCTUATION = ".!?:;\"”)]…"
+_FINAL_PUNCTUATION = '.!?:;"”)]…'
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")
 _CID = re.compile(r"\(cid:\d+\)")
 _BLOCK_BREAK = re.compile(r"[ \t]*\n\s*")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _STOPWORDS = frozenset(
     {
-        "a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could",
-        "did", "do", "does", "doing", "for", "from", "had", "has", "have", "how", "i", "if", "in",
-        "into", "is", "it", "its", "it's", "of", "on", "or", "our", "over", "so", "such", "than",
-        "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to",
-        "under", "up", "us", "was", "we", "were", "what", "when", "where", "which", "while", "who",
-        "whom", "why", "will", "with", "would", "you", "your", "paper", "papers", "work", "authors",
-        "author", "use", "used", "using",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "up",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "paper",
+        "papers",
+        "work",
+        "authors",
+        "author",
+        "use",
+        "used",
+        "using",
     }
 )
 
@@ -163,8 +289,21 @@ def _stem(word: str) -> str:
     return word
 
 
-_FOLD_MAP = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-",
-                           "‐": "-", "‑": "-", "−": "-", "\u00ad": ""})
+_FOLD_MAP = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "−": "-",
+        "\u00ad": "",
+    }
+)
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
@@ -365,13 +504,24 @@ def highlighted_text(pdf: str | Path | bytes, span: EvidenceSpan) -> str:
 def highlight_mismatches(
     pdf: str | Path | bytes, spans: Sequence[EvidenceSpan]
 ) -> list[tuple[EvidenceSpan, str]]:
-    """The spans whose boxes do not cover exactly their text, each with the text they cover."""
-    covered = _highlighted_texts(pdf, spans)
-    return [
-        (span, text)
-        for span, text in zip(spans, covered, strict=True)
-        if _norm_for_fidelity(text) != _norm_for_fidelity(span.text)
-    ]
+    """The spans whose boxes do not cover exactly their text, each with the text they cover.
+
+    Some PDFs draw the same words twice, in two fonts a few points apart (a second text
+    layer); the boxes then cover both copies of the right words, and one font's copy alone
+    is compared too.
+    """
+    data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
+    mismatches = []
+    for span in spans:
+        chars = _covered_chars(data, span)
+        full = "".join(c["text"] for c in chars)
+        fonts = {c.get("fontname") for c in chars}
+        texts = [full] + [
+            "".join(c["text"] for c in chars if c.get("fontname") == font) for font in fonts
+        ]
+        if _norm_for_fidelity(span.text) not in {_norm_for_fidelity(t) for t in texts}:
+            mismatches.append((span, full))
+    return mismatches
 
 
 def highlight_fidelity(pdf: str | Path | bytes, spans: Sequence[EvidenceSpan]) -> float:
@@ -401,13 +551,14 @@ class _PageChars:
 
 def _highlighted_texts(pdf: str | Path | bytes, spans: Sequence[EvidenceSpan]) -> list[str]:
     data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
-    out = []
-    for span in spans:
-        parts = []
-        for page, boxes in span.pages or ((span.page, span.boxes),):
-            parts.extend(_chars_in(_page_chars(data, page), boxes))
-        out.append("".join(parts))
-    return out
+    return ["".join(c["text"] for c in _covered_chars(data, span)) for span in spans]
+
+
+def _covered_chars(data: bytes, span: EvidenceSpan) -> list[dict]:
+    chars: list[dict] = []
+    for page, boxes in span.pages or ((span.page, span.boxes),):
+        chars.extend(_chars_in(_page_chars(data, page), boxes))
+    return chars
 
 
 @lru_cache(maxsize=32)
@@ -444,7 +595,7 @@ def _dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
     return out
 
 
-def _chars_in(page: _PageChars, boxes: Sequence[Box]) -> list[str]:
+def _chars_in(page: _PageChars, boxes: Sequence[Box]) -> list[dict]:
     taken: set[int] = set()
     out = []
     for box in boxes:
@@ -452,5 +603,5 @@ def _chars_in(page: _PageChars, boxes: Sequence[Box]) -> list[str]:
         taken.update(inside)
         horizontal = (box[2] - box[0]) >= (box[3] - box[1])
         inside.sort(key=lambda i: page.cx[i] if horizontal else page.cy[i])
-        out.extend(page.chars[i]["text"] for i in inside)
+        out.extend(page.chars[i] for i in inside)
     return out

@@ -163,9 +163,6 @@ def _centroid(vectors: list[np.ndarray]) -> list[float]:
 def embedding_text(passage: Passage) -> str:
     """What the dense model reads: the passage under its section title, so that a passage
     that never names its topic ("We trained it for 50 epochs") still carries it."""
-    if HEADERS and passage.section and passage.kind == "text":
+    if passage.section and passage.kind == "text":
         return f"{passage.section}\n{passage.text}"
     return passage.text
-
-
-HEADERS = True

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from paperlight.models import Passage, Span
 
-WINDOW_CHARS = 1100  # about a paragraph; k=5 windows stay under ~6,000 characters
+WINDOW_CHARS = 1400  # about a paragraph; k=5 windows stay under ~6,000 characters
 REACH = 4  # neighbours looked up on each side of a hit
 
 Neighbours = Callable[[str, Sequence[int]], dict[int, Passage]]  # (paper id, orders) → passages

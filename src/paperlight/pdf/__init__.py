@@ -9,7 +9,13 @@ from collections.abc import Callable
 from paperlight.errors import PdfError
 from paperlight.models import Block, BlockKind, PageInfo, Paper, Word
 from paperlight.pdf import structure
-from paperlight.pdf.cleanup import clean_word, joins_across_break, running_lines, vocabulary
+from paperlight.pdf.cleanup import (
+    clean_word,
+    drop_line_numbers,
+    joins_across_break,
+    running_lines,
+    vocabulary,
+)
 from paperlight.pdf.layout import LineGroup, find_columns, reading_order
 from paperlight.pdf.reader import RawLine, RawPage, open_document, read_page
 
@@ -39,7 +45,9 @@ def parse(
             )
         pages: list[RawPage] = []
         for index in range(total):
-            pages.append(read_page(doc, index))
+            page = read_page(doc, index)
+            drop_line_numbers(page)
+            pages.append(page)
             if progress:
                 progress(index + 1, total)
         metadata = {k: v for k, v in doc.get_metadata_dict().items() if isinstance(v, str)}

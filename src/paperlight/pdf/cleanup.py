@@ -46,6 +46,33 @@ def running_lines(pages: list[RawPage]) -> set[tuple[int, int]]:
     return found
 
 
+def drop_line_numbers(page: RawPage) -> None:
+    """Remove the margin line numbers of preprints ("297 revealed that ...").
+
+    A line number is a lone integer at a line's start, set apart from the text by a gap, and
+    numbers of that kind line up on the page (same right edge) and count upwards.
+    """
+    candidates = []
+    for line in page.lines:
+        words = line.words
+        if words and words[0].text.isdigit() and len(words[0].text) <= 5:
+            apart = len(words) == 1 or words[1].box[0] - words[0].box[2] > 8
+            if apart:
+                candidates.append(line)
+    if len(candidates) < 5:
+        return
+    edges = Counter(round(line.words[0].box[2]) for line in candidates)
+    edge, count = edges.most_common(1)[0]
+    column = [ln for ln in candidates if abs(ln.words[0].box[2] - edge) <= 2]
+    numbers = [int(ln.words[0].text) for ln in sorted(column, key=lambda ln: ln.box[1])]
+    rising = sum(b > a for a, b in zip(numbers, numbers[1:], strict=False))
+    if count < 5 or rising < 0.8 * (len(numbers) - 1):
+        return
+    for line in column:
+        del line.words[0]
+    page.lines[:] = [line for line in page.lines if line.words]
+
+
 def vocabulary(pages: list[RawPage]) -> Counter[str]:
     """Lower-case words of the paper (hyphenated compounds kept whole), for hyphen repair.
     The halves of words broken at a line end are left out."""

@@ -9,6 +9,7 @@ top to bottom before the next.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from paperlight.pdf.reader import RawLine
@@ -87,8 +88,9 @@ def column_of(line: RawLine, columns: list[tuple[float, float]]) -> int:
 
 def reading_order(lines: list[RawLine], columns: list[tuple[float, float]]) -> list[LineGroup]:
     """Lines in reading order, grouped into blocks."""
+    pitch = line_pitch(lines)
     if len(columns) == 1:
-        return _group(lines, 0)
+        return _group(lines, 0, pitch)
     tagged = [(column_of(line, columns), line) for line in lines]
     spanning = sorted((line for col, line in tagged if col == SPANNING), key=lambda ln: ln.box[1])
     in_columns = [(col, line) for col, line in tagged if col != SPANNING]
@@ -102,18 +104,32 @@ def reading_order(lines: list[RawLine], columns: list[tuple[float, float]]) -> l
                 for col, line in in_columns
                 if col == index and band_top <= _middle(line) < band_bottom
             ]
-            groups.extend(_group(sorted(band, key=lambda ln: (ln.box[1], ln.box[0])), index))
+            ordered = sorted(band, key=lambda ln: (ln.box[1], ln.box[0]))
+            groups.extend(_group(ordered, index, pitch))
         if separator is not None:
-            groups.extend(_group([separator], SPANNING))
+            groups.extend(_group([separator], SPANNING, pitch))
             band_top = separator.box[1]
-    return _merge_spanning_runs(groups)
+    return _merge_spanning_runs(groups, pitch)
 
 
 def _middle(line: RawLine) -> float:
     return (line.box[1] + line.box[3]) / 2
 
 
-def _merge_spanning_runs(groups: list[LineGroup]) -> list[LineGroup]:
+def line_pitch(lines: list[RawLine]) -> float:
+    """The page's usual distance from one line's top to the next one's (its leading): double-
+    spaced manuscripts have twice that of a journal page, so gaps are judged against it."""
+    steps: Counter[float] = Counter()
+    for previous, line in zip(lines, lines[1:], strict=False):
+        step = line.box[1] - previous.box[1]
+        height = previous.box[3] - previous.box[1]
+        overlapping = line.box[0] < previous.box[2] and previous.box[0] < line.box[2]
+        if overlapping and 0.5 * height < step < 3 * height:
+            steps[round(step * 2) / 2] += 1
+    return steps.most_common(1)[0][0] if steps else 0.0
+
+
+def _merge_spanning_runs(groups: list[LineGroup], pitch: float) -> list[LineGroup]:
     """Spanning lines come one group each; join neighbours that read as one block."""
     merged: list[LineGroup] = []
     for group in groups:
@@ -122,7 +138,7 @@ def _merge_spanning_runs(groups: list[LineGroup]) -> list[LineGroup]:
             previous is not None
             and group.column == SPANNING
             and previous.column == SPANNING
-            and not _breaks(previous.lines[-1], group.lines[0])
+            and not _breaks(previous.lines[-1], group.lines[0], pitch)
         ):
             previous.lines.extend(group.lines)
         else:
@@ -130,23 +146,24 @@ def _merge_spanning_runs(groups: list[LineGroup]) -> list[LineGroup]:
     return merged
 
 
-def _group(lines: list[RawLine], column: int) -> list[LineGroup]:
+def _group(lines: list[RawLine], column: int, pitch: float) -> list[LineGroup]:
     groups: list[LineGroup] = []
     for line in lines:
-        if groups and not _breaks(groups[-1].lines[-1], line):
+        if groups and not _breaks(groups[-1].lines[-1], line, pitch):
             groups[-1].lines.append(line)
         else:
             groups.append(LineGroup([line], column))
     return groups
 
 
-def _breaks(previous: RawLine, line: RawLine) -> bool:
+def _breaks(previous: RawLine, line: RawLine, pitch: float) -> bool:
     """Whether ``line`` starts a new block after ``previous``."""
     p_x0, p_top, p_x1, p_bottom = previous.box
     x0, top, x1, bottom = line.box
     height = max(p_bottom - p_top, 1.0)
-    gap = top - p_bottom
-    if gap > 0.45 * height or gap < -0.8 * height:
+    step = top - p_top  # this line's top below the previous one's
+    usual = pitch if height < pitch < 3 * height else 1.2 * height
+    if step > 1.3 * usual or step < -0.8 * height:
         return True
     if abs(line.size - previous.size) > 0.6 or line.bold != previous.bold:
         return True
