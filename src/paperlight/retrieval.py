@@ -3,10 +3,12 @@
 Hybrid search: dense cosine and BM25 keyword hits fused by reciprocal rank in Qdrant.
 
 The answerability score says how much better the best evidence matches the question than the
-paper does on average: the mean cosine of the top three passages minus the question's mean
-cosine to all the paper's passages (its centroid). Centring removes what raw cosines mostly
-measure, how close the question's wording is to the paper's topic, and leaves whether some
-passage stands out. The abstention gate compares it with PAPERLIGHT_ABSTAIN_THRESHOLD.
+paper does on average: the best cosine of a sentence of the top hits minus the question's mean
+cosine to all the paper's passages (its centroid). A sentence, not a passage, because the
+detail a question asks for ("trained on two V100 GPUs") is one sentence of a passage.
+Centring removes what raw cosines mostly measure, how close the question's wording is to the
+paper's topic, and leaves whether some evidence stands out. The abstention gate compares it
+with PAPERLIGHT_ABSTAIN_THRESHOLD.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from paperlight import keywords
 from paperlight import windows as window_module
 from paperlight.embedding import Embedder
 from paperlight.models import ScoredPassage
+from paperlight.sentences import sentence_spans
 from paperlight.store import Store
 from paperlight.windows import windows
 
 TEXT_KINDS = ("text", "caption", "table", "footnote")
-EVIDENCE_DEPTH = 10  # answerability looks at this many hits, whatever k the caller shows
+UNRELATED_COSINE = 0.15  # MiniLM's cosine between unrelated texts is about 0 to 0.15: a question
+# far from the paper's topic must not score high because the paper's mean is far lower still
+EVIDENCE_DEPTH = 5  # answerability reads the sentences of this many hits, whatever k is shown
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,14 @@ def retrieve(
         ScoredPassage(passage=passage, score=fused, rank=rank)
         for rank, (passage, fused) in enumerate(shown, start=1)
     ]
-    top = sorted((cosine for _, _, cosine in hits[:EVIDENCE_DEPTH]), reverse=True)[:3]
+    sentences = [
+        hit.text[start:end]
+        for hit, _, _ in hits[:EVIDENCE_DEPTH]
+        for start, end in sentence_spans(hit.text)
+    ]
+    best = float(np.max(embedder.embed(sentences) @ dense)) if sentences else 0.0
     baseline = _mean_cosine(store, dense, paper_ids or [p.paper_id for p, _, _ in hits])
-    answerability = float(np.mean(top)) - baseline if top else 0.0
-    return Retrieval(question, passages, answerability)
+    return Retrieval(question, passages, best - baseline if sentences else 0.0)
 
 
 def _mean_cosine(store: Store, question: np.ndarray, paper_ids: Sequence[str]) -> float:
@@ -69,4 +78,5 @@ def _mean_cosine(store: Store, question: np.ndarray, paper_ids: Sequence[str]) -
         for record in (store.paper(pid) for pid in dict.fromkeys(paper_ids))
         if record and record.get("centroid")
     ]
-    return float(np.mean(np.asarray(centroids, dtype=np.float32) @ question)) if centroids else 0.0
+    mean = float(np.mean(np.asarray(centroids, dtype=np.float32) @ question)) if centroids else 0.0
+    return max(mean, UNRELATED_COSINE)
