@@ -33,10 +33,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [_strip(text, s, e) for s, e in spans if text[s:e].strip()]
 
 
-def split_sentences(text: str) -> list[str]:
-    return [text[s:e] for s, e in sentence_spans(text)]
-
-
 def _is_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False

@@ -2,8 +2,9 @@
 
 Local mode (a folder) by default; a Qdrant server or cluster by URL with the same code.
 Collections: ``papers`` (metadata, no vectors; a paper's record is written last, so a paper
-without one is an interrupted ingest and is cleaned away), ``passages`` (dense + BM25 sparse
-vectors) and ``sessions`` (turns; see sessions.py). The schema version and the embedding model
+without one is an interrupted ingest and is cleaned away), passages (dense + BM25 sparse
+vectors: one ``passages`` collection on a server, one ``passages-<paper>`` per paper locally;
+see below) and ``sessions`` (turns; see sessions.py). The schema version and the embedding model
 that built the library are kept in a ``meta`` point of ``papers``.
 """
 

@@ -210,7 +210,3 @@ def _join_surrogates(text: str) -> str:
     and fold the math alphabets to plain letters so that search finds "NDVI"."""
     joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
     return unicodedata.normalize("NFKC", joined)
-
-
-def count_pages(doc: pdfium.PdfDocument) -> int:
-    return len(doc)
