@@ -18,6 +18,7 @@ from pathlib import Path
 from statistics import mean
 
 import numpy as np
+from embedding_cache import CachedEmbedder
 from llama_index.core.node_parser import SentenceSplitter
 
 from paperlight import evaluation
@@ -39,25 +40,6 @@ PIPELINES = {
     "pypdf_256_bm25": ("pypdf", "tokens_256_20", "bm25"),
     "pypdf_256_rrf": ("pypdf", "tokens_256_20", "rrf"),
 }
-
-
-class CachedEmbedder:
-    """Embeds each distinct text once per run, in batches; paperlight's run shares it."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
-        self.cache: dict[str, np.ndarray] = {}
-
-    def embed(self, texts):
-        texts = list(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        for start in range(0, len(missing), 256):
-            batch = missing[start : start + 256]
-            self.cache.update(zip(batch, self.inner.embed(batch), strict=True))
-        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim))
-
-    def embed_query(self, text):
-        return self.embed([text])[0]
 
 
 def extract(kind: str, path: Path) -> str:

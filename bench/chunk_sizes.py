@@ -12,28 +12,11 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
+from embedding_cache import CachedEmbedder
 
 from paperlight import chunking, evaluation, windows
 from paperlight.config import load_settings
 from paperlight.embedding import load_embedder
-
-
-class CachedEmbedder:
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.model_id = inner.model_id
-        self.dim = inner.dim
-        self.cache: dict[str, np.ndarray] = {}
-
-    def embed(self, texts):
-        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if missing:
-            self.cache.update(zip(missing, self.inner.embed(missing), strict=True))
-        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim))
-
-    def embed_query(self, text):
-        return self.embed([text])[0]
 
 
 def main() -> None:

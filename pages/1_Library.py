@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from paperlight.ui.confirm import confirm_delete, delete_button
 from paperlight.ui.context import get_context
 from paperlight.ui.errors import shown_errors
 from paperlight.ui.state import get_state
@@ -37,22 +38,20 @@ for record in reversed(papers):  # newest first
             if st.button("Open in Ask", key=f"open-{pid}", type="primary"):
                 state.select_paper(pid)
                 st.switch_page("app.py")
-            if st.button("Delete", key=f"delete-{pid}", icon=":material/delete:"):
-                state.confirm_delete = pid
-        if state.confirm_delete == pid:
-            st.warning("Delete this paper, its passages and its PDF? Sessions about it stay.")
-            with st.container(horizontal=True, gap="small"):
-                if st.button("Yes, delete", key=f"confirm-{pid}", type="primary"):
-                    state.confirm_delete = None
-                    with shown_errors():
-                        ctx.library.delete(pid)
-                        if state.paper_id == pid:
-                            state.select_paper(None)
-                        state.notice = f"Deleted “{record.get('title') or pid[:12]}”."
-                        st.rerun()
-                if st.button("Cancel", key=f"cancel-{pid}"):
-                    state.confirm_delete = None
-                    st.rerun()
+            delete_button(state, pid)
+
+        def delete(pid: str = pid, title: str = record.get("title") or pid[:12]) -> str:
+            ctx.library.delete(pid)
+            if state.paper_id == pid:
+                state.select_paper(None)
+            return f"Deleted “{title}”."
+
+        confirm_delete(
+            state,
+            pid,
+            "Delete this paper, its passages and its PDF? Sessions about it stay.",
+            delete,
+        )
 
 if notice := state.take_notice():
     st.success(notice)

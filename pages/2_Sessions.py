@@ -6,6 +6,7 @@ import streamlit as st
 
 from paperlight import sessions
 from paperlight.services import Context
+from paperlight.ui.confirm import confirm_delete, delete_button
 from paperlight.ui.context import get_context
 from paperlight.ui.errors import shown_errors
 from paperlight.ui.state import AppState, get_state
@@ -64,37 +65,25 @@ for summary in summaries:
             if st.button("Resume", key=f"resume-{sid}", type="primary"):
                 with shown_errors():
                     resume(ctx, state, sid)
-            st.download_button(
-                "Markdown",
-                data=lambda sid=sid: sessions.export_markdown(ctx, sid),
-                file_name=f"paperlight-{sid}.md",
-                mime="text/markdown",
-                key=f"md-{sid}",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-            st.download_button(
-                "JSON",
-                data=lambda sid=sid: sessions.export_json(ctx, sid),
-                file_name=f"paperlight-{sid}.json",
-                mime="application/json",
-                key=f"json-{sid}",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-            if st.button("Delete", key=f"delete-{sid}", icon=":material/delete:"):
-                state.confirm_delete = sid
-        if state.confirm_delete == sid:
-            st.warning("Delete this session and all its questions and answers?")
-            with st.container(horizontal=True, gap="small"):
-                if st.button("Yes, delete", key=f"confirm-{sid}", type="primary"):
-                    state.confirm_delete = None
-                    with shown_errors():
-                        sessions.delete_session(ctx, sid)
-                        if state.session_id == sid:
-                            state.new_session()
-                        state.notice = "Deleted the session."
-                        st.rerun()
-                if st.button("Cancel", key=f"cancel-{sid}"):
-                    state.confirm_delete = None
-                    st.rerun()
+            for label, export, suffix, mime in (
+                ("Markdown", sessions.export_markdown, "md", "text/markdown"),
+                ("JSON", sessions.export_json, "json", "application/json"),
+            ):
+                st.download_button(
+                    label,
+                    data=lambda sid=sid, export=export: export(ctx, sid),
+                    file_name=f"paperlight-{sid}.{suffix}",
+                    mime=mime,
+                    key=f"{suffix}-{sid}",
+                    icon=":material/download:",
+                    on_click="ignore",
+                )
+            delete_button(state, sid)
+
+        def delete(sid: str = sid) -> str:
+            sessions.delete_session(ctx, sid)
+            if state.session_id == sid:
+                state.new_session()
+            return "Deleted the session."
+
+        confirm_delete(state, sid, "Delete this session and all its questions and answers?", delete)

@@ -72,7 +72,7 @@ def test_contains_is_fuzzy_about_case_space_and_hyphens() -> None:
     assert not evaluation.contains(passage, "The resulting literature graph has 280M nodes")
 
 
-def test_cli_eval_prints_one_json_object(tmp_path: Path) -> None:
+def test_cli_eval_reports_a_missing_file(tmp_path: Path) -> None:
     missing = subprocess.run(
         [sys.executable, "-m", "paperlight.cli", "eval", str(tmp_path / "nope.jsonl"), "--json"],
         capture_output=True, text=True, timeout=60,

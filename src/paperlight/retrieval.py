@@ -18,13 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paperlight import keywords
-from paperlight import windows as window_module
+from paperlight import keywords, windows
 from paperlight.embedding import Embedder
 from paperlight.models import ScoredPassage
 from paperlight.sentences import sentence_spans
 from paperlight.store import Store
-from paperlight.windows import windows
 
 TEXT_KINDS = ("text", "caption", "table", "footnote")
 UNRELATED_COSINE = 0.15  # MiniLM's cosine between unrelated texts is about 0 to 0.15: a question
@@ -56,8 +54,10 @@ def retrieve(
     hits = store.hybrid_query(
         dense, sparse, paper_ids, kinds, limit=max(3 * k, EVIDENCE_DEPTH), mode=mode
     )
-    window_chars = window_chars or window_module.WINDOW_CHARS
-    shown = windows([(p, fused) for p, fused, _ in hits], store.passages_at, k, window_chars)
+    window_chars = window_chars or windows.WINDOW_CHARS
+    shown = windows.windows(
+        [(p, fused) for p, fused, _ in hits], store.passages_at, k, window_chars
+    )
     passages = [
         ScoredPassage(passage=passage, score=fused, rank=rank)
         for rank, (passage, fused) in enumerate(shown, start=1)

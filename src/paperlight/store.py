@@ -94,7 +94,8 @@ class Store:
                     raise StoreError(
                         f"This library was indexed with the embedding model "
                         f"'{stored.get('embedding_model')}', not '{model_id}': switch the "
-                        "embedding settings back, or re-index with `paperlight reindex`."
+                        "embedding settings back, or re-index: set PAPERLIGHT_HOME to a new "
+                        "folder and ingest the papers again."
                     )
             else:
                 payload = {"kind": "meta", "schema_version": SCHEMA_VERSION,
@@ -125,14 +126,6 @@ class Store:
                 return {}
             found = client.retrieve(PAPERS, [META_ID], with_payload=True)
             return dict(found[0].payload or {}) if found else {}
-
-    def drop_all(self) -> None:
-        """Remove every collection (re-index with another embedding model)."""
-        with self._call() as client:
-            names = [c.name for c in client.get_collections().collections]
-            for name in names:
-                if name == PAPERS or name.startswith(PASSAGES):
-                    client.delete_collection(name)
 
     # --- papers -------------------------------------------------------------------------
 
