@@ -142,17 +142,14 @@ class OpenAIStub:
 
             def _send(self, reply: Reply, stream: bool, model: str) -> None:
                 if reply.status >= 400:
-                    self._send_error(
-                        reply.status, reply.error or f"stub error {reply.status}", reply.headers
-                    )
+                    self._send_error(reply.status, reply.error or f"stub error {reply.status}",
+                                     reply.headers)
                     return
                 if stream:
                     self._send_stream(reply, model)
                     return
-                payload = (
-                    reply.raw
-                    if reply.raw is not None
-                    else json.dumps(_completion(reply.text, model))
+                payload = reply.raw if reply.raw is not None else json.dumps(
+                    _completion(reply.text, model)
                 )
                 self._send_body(reply.status, payload, "application/json", reply.headers)
 

@@ -15,10 +15,11 @@ from paperlight.evidence import (
     highlight_mismatches,
     highlighted_text,
     locate,
+    sentence_ranges,
     spans_for_range,
+    split_sentences,
 )
 from paperlight.models import Box, EvidenceSpan, Passage, Span
-from paperlight.sentences import sentence_ranges, split_sentences
 
 CHAR_W, SPACE_W, LINE_H = 5.0, 3.0, 10.0
 

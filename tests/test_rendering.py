@@ -100,10 +100,8 @@ def test_highlights_are_drawn_exactly_on_their_boxes(
     visible = [
         b
         for b in words[page]
-        if frame.left <= b[0]
-        and b[2] <= frame.left + frame.width
-        and frame.top <= b[1]
-        and b[3] <= frame.top + frame.height
+        if frame.left <= b[0] and b[2] <= frame.left + frame.width
+        and frame.top <= b[1] and b[3] <= frame.top + frame.height
     ]
     chosen = visible[10:14]
     plain = pixels(render_page(layouts_pdf, page, scale=SCALE))
@@ -148,9 +146,8 @@ def test_plain_pages_are_cached_as_png(acl_pdf: Path, tmp_path: Path) -> None:
     again = render_page(acl_pdf, 2, scale=1.0, cache_dir=tmp_path, paper_id="paper-x")
     assert pixels(again).max() == 0
     box = (100.0, 100.0, 200.0, 120.0)
-    lit = render_page(
-        acl_pdf, 2, [(box, colour_for(1))], scale=1.0, cache_dir=tmp_path, paper_id="paper-x"
-    )
+    lit = render_page(acl_pdf, 2, [(box, colour_for(1))], scale=1.0, cache_dir=tmp_path,
+                      paper_id="paper-x")
     assert pixels(lit).max() == 0  # highlights are drawn over the cached page, not cached
     other_scale = render_page(acl_pdf, 2, scale=0.5, cache_dir=tmp_path, paper_id="paper-x")
     assert other_scale.width == pytest.approx(first.width / 2, abs=1)
@@ -173,8 +170,7 @@ def test_page_out_of_range(acl_pdf: Path) -> None:
 def test_evidence_of_a_parsed_rotated_page_is_highlighted_on_its_words(layouts_pdf: bytes) -> None:
     pdf = pytest.importorskip("paperlight.pdf")
     chunking = pytest.importorskip("paperlight.chunking")
-    from paperlight.evidence import spans_for_range
-    from paperlight.sentences import sentence_ranges
+    from paperlight.evidence import sentence_ranges, spans_for_range
 
     passages = chunking.chunk(pdf.parse(layouts_pdf, "layouts.pdf"))
     rotated_cropped = LAYOUTS.index((90, CROP)) + 1

@@ -25,12 +25,12 @@ from paperlight.evidence import (
     align,
     keyword_scores,
     locate,
+    sentence_ranges,
     spans_for_range,
 )
 from paperlight.keywords import terms
 from paperlight.llm import LLM, Message
 from paperlight.models import Answer, Citation, EvidenceSpan, Passage, ScoredPassage
-from paperlight.sentences import sentence_ranges
 
 #: At most this many sentences make an extractive answer.
 EXTRACTIVE_MAX_SENTENCES = 3

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from paperlight.models import Block, BlockKind, Paper, Passage, Span
-from paperlight.sentences import sentence_ranges
+from paperlight.sentences import sentence_spans
 
 TARGET_CHARS = 450  # a few sentences: small units match precisely (bench/chunk_sizes.py)
 MAX_CHARS = 700
@@ -59,7 +59,7 @@ def chunk(paper: Paper, target_chars: int = 0, max_chars: int = 0) -> list[Passa
             for piece in _split_long(block, max_chars):
                 passages.append(_passage(paper.id, len(passages), [piece], OWN_PASSAGE[block.kind]))
             continue
-        for start, end in sentence_ranges(block.text):
+        for start, end in sentence_spans(block.text):
             length = end - start
             if current and size + length > max_chars:
                 flush()

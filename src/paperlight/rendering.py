@@ -124,7 +124,9 @@ def _render(
                 raise ValueError(f"page {page_number} is not in this PDF (1-{len(doc)})")
             page = doc[page_number - 1]
             try:
-                frame = _frame(page.get_mediabox(), page.get_cropbox(), page.get_rotation() % 360)
+                frame = _frame(
+                    page.get_mediabox(), page.get_cropbox(), page.get_rotation() % 360
+                )
                 image = page.render(scale=scale).to_pil().convert("RGB") if render else None
             finally:
                 page.close()

@@ -21,7 +21,7 @@ import numpy as np
 from paperlight import keywords, windows
 from paperlight.embedding import Embedder
 from paperlight.models import ScoredPassage
-from paperlight.sentences import sentence_ranges
+from paperlight.sentences import sentence_spans
 from paperlight.store import Store
 
 TEXT_KINDS = ("text", "caption", "table", "footnote")
@@ -65,7 +65,7 @@ def retrieve(
     sentences = [
         hit.text[start:end]
         for hit, _, _ in hits[:EVIDENCE_DEPTH]
-        for start, end in sentence_ranges(hit.text)
+        for start, end in sentence_spans(hit.text)
     ]
     best = float(np.max(embedder.embed(sentences) @ dense)) if sentences else 0.0
     baseline = _mean_cosine(store, dense, paper_ids or [p.paper_id for p, _, _ in hits])

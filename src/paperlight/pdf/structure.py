@@ -116,10 +116,7 @@ def assign_sections(blocks: list[Block]) -> list[Block]:
             section = block.text
             in_references = REFERENCES.match(block.text) is not None
         elif in_references and kind in (
-            BlockKind.PARAGRAPH,
-            BlockKind.EQUATION,
-            BlockKind.TABLE,
-            BlockKind.FOOTNOTE,
+            BlockKind.PARAGRAPH, BlockKind.EQUATION, BlockKind.TABLE, BlockKind.FOOTNOTE
         ):
             kind = BlockKind.REFERENCE
         result.append(_with(block, kind=kind, section=section))
