@@ -27,8 +27,8 @@ from paperlight.evidence import (
     locate,
     sentence_ranges,
     spans_for_range,
+    terms,
 )
-from paperlight.keywords import terms
 from paperlight.llm import LLM, Message
 from paperlight.models import Answer, Citation, EvidenceSpan, Passage, ScoredPassage
 

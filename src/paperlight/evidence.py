@@ -20,7 +20,6 @@ from typing import Protocol
 import numpy as np
 from rapidfuzz import fuzz
 
-from paperlight.keywords import terms
 from paperlight.models import Box, EvidenceSpan, Passage
 
 #: A quote whose best fuzzy match in the passage scores below this (0-100) is not the paper's.
@@ -106,6 +105,88 @@ _FINAL_PUNCTUATION = '.!?:;"”)]…'
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")
 _CID = re.compile(r"\(cid:\d+\)")
 _BLOCK_BREAK = re.compile(r"[ \t]*\n\s*")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "up",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "paper",
+        "papers",
+        "work",
+        "authors",
+        "author",
+        "use",
+        "used",
+        "using",
+    }
+)
 
 
 class SentenceEmbedder(Protocol):
@@ -188,7 +269,24 @@ def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, a + len(stripped))]
 
 
-# ---------------------------------------------------------------- fuzzy location
+# ---------------------------------------------------------------- words and fuzzy location
+
+
+def terms(text: str) -> list[str]:
+    """Content words of ``text``, lowercased and crudely stemmed, for keyword overlap."""
+    out = []
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        out.append(_stem(word))
+    return out
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
 
 
 _FOLD_MAP = str.maketrans(
